@@ -1,0 +1,90 @@
+package io.hellocluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.BroadcastHub;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+
+/**
+ * The root of each node: spawns the topic, then whatever this node's roles call for — the
+ * broadcaster singleton and/or the receiver with its HTTP feed.
+ */
+public final class Guardian {
+  /**
+   * Greetings the live stream holds for its slowest client before that client's own buffer takes
+   * over; a power of two, as BroadcastHub requires.
+   */
+  private static final int HUB_BUFFER = 256;
+
+  private Guardian() {}
+
+  public static Behavior<Void> create(HelloSettings settings) {
+    return Behaviors.setup(
+        context -> {
+          ActorRef<Topic.Command<Greeting>> topic =
+              context.spawn(Topic.create(Greeting.class, "greetings"), "greetings-topic");
+          if (settings.isBroadcaster()) {
+            initBroadcaster(context.getSystem(), settings, topic);
+          }
+          if (settings.isReceiver()) {
+            startReceiver(context, settings, topic);
+          }
+          return Behaviors.empty();
+        });
+  }
+
+  private static void initBroadcaster(
+      ActorSystem<?> system, HelloSettings settings, ActorRef<Topic.Command<Greeting>> topic) {
+    RandomDelays delays =
+        new RandomDelays(settings.minDelay(), settings.maxDelay(), new SplittableRandom());
+    String epoch = UUID.randomUUID().toString().substring(0, 8);
+    Behavior<Broadcaster.Command> broadcaster =
+        Broadcaster.create(
+            settings.text(),
+            settings.nodeName(),
+            delays,
+            topic,
+            new Broadcaster.Start(epoch, 0),
+            Clock.systemUTC());
+    ClusterSingleton.get(system)
+        .init(
+            SingletonActor.of(broadcaster, "broadcaster")
+                .withSettings(
+                    ClusterSingletonSettings.create(system).withRole(HelloSettings.BROADCASTER)));
+  }
+
+  private static void startReceiver(
+      ActorContext<Void> context, HelloSettings settings, ActorRef<Topic.Command<Greeting>> topic) {
+    ActorSystem<Void> system = context.getSystem();
+    // The hub never blocks on a client (each has its own failing buffer), so dropping here
+    // only happens if the whole node falls behind.
+    Pair<ActorRef<Greeting>, Source<Greeting, NotUsed>> live =
+        ActorSource.<Greeting>actorRef(
+                g -> false, g -> Optional.empty(), HUB_BUFFER, OverflowStrategy.dropHead())
+            .toMat(BroadcastHub.of(Greeting.class, HUB_BUFFER), Keep.both())
+            .run(system);
+    context.spawn(Receiver.create(topic, live.first()), "receiver");
+    ObjectMapper mapper =
+        JacksonObjectMapperProvider.get(system).getOrCreate("feed", Optional.empty());
+    FeedRoutes routes = new FeedRoutes(live.second(), settings, mapper);
+    HttpServer.start(system, routes.routes(), settings.bindHostname(), settings.httpPort());
+  }
+}

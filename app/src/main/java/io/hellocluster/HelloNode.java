@@ -1,0 +1,63 @@
+package io.hellocluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+
+/**
+ * Starts one cluster node: the ActorSystem, Pekko Management (health, cluster HTTP) and cluster
+ * bootstrap, in the order bootstrap needs. Used by {@link Main} and by the tests alike.
+ */
+public final class HelloNode {
+  public static final String SYSTEM_NAME = "hello-cluster";
+
+  private HelloNode() {}
+
+  /**
+   * Completes a loaded configuration with what HOCON cannot say from environment variables: the
+   * cluster roles and, for config discovery, the list of contact points.
+   */
+  public static Config resolve(Config loaded) {
+    HelloSettings settings = HelloSettings.from(loaded);
+    Config overlay =
+        ConfigFactory.empty()
+            .withValue(
+                "pekko.cluster.roles",
+                ConfigValueFactory.fromIterable(List.copyOf(settings.roles())));
+    String bootstrap = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    if ("config".equals(loaded.getString(bootstrap + "discovery-method"))) {
+      List<HelloSettings.HostPort> points =
+          HelloSettings.contactPoints(loaded.getString("hello-cluster.contact-points"));
+      if (points.isEmpty()) {
+        points =
+            List.of(
+                new HelloSettings.HostPort(
+                    settings.hostname(), loaded.getInt("pekko.management.http.port")));
+      }
+      List<Map<String, Object>> endpoints =
+          points.stream()
+              .map(p -> Map.<String, Object>of("host", p.host(), "port", p.port()))
+              .toList();
+      String service = loaded.getString(bootstrap + "service-name");
+      overlay =
+          overlay.withValue(
+              "pekko.discovery.config.services.\"" + service + "\".endpoints",
+              ConfigValueFactory.fromIterable(endpoints));
+    }
+    return overlay.withFallback(loaded);
+  }
+
+  /** Starts a node from a configuration that {@link #resolve} has completed. */
+  public static ActorSystem<Void> start(Config config) {
+    HelloSettings settings = HelloSettings.from(config);
+    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings), SYSTEM_NAME, config);
+    PekkoManagement.get(system).start();
+    ClusterBootstrap.get(system).start();
+    return system;
+  }
+}

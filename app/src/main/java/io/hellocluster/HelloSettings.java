@@ -1,0 +1,167 @@
+package io.hellocluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The {@code hello-cluster} block of the configuration, read and validated once at start. Every
+ * problem is reported as a {@link ConfigError} naming the setting and its environment variable.
+ */
+public record HelloSettings(
+    Set<String> roles,
+    String nodeName,
+    Duration minDelay,
+    Duration maxDelay,
+    String text,
+    String hostname,
+    String bindHostname,
+    int httpPort,
+    int clientBuffer,
+    Duration keepAlive) {
+
+  public static final String BROADCASTER = "broadcaster";
+  public static final String RECEIVER = "receiver";
+  private static final Set<String> KNOWN_ROLES = Set.of(BROADCASTER, RECEIVER);
+  private static final String NUMBER = "a whole number";
+
+  /** Reads {@code hello-cluster.*} from a fully resolved configuration. */
+  public static HelloSettings from(Config root) {
+    Config c = root.getConfig("hello-cluster");
+    Duration minDelay = duration(c, "broadcaster.min-delay", "HELLO_MIN_DELAY");
+    Duration maxDelay = duration(c, "broadcaster.max-delay", "HELLO_MAX_DELAY");
+    if (minDelay.compareTo(maxDelay) > 0) {
+      throw new ConfigError(
+          "hello-cluster.broadcaster.min-delay (HELLO_MIN_DELAY="
+              + minDelay.toMillis()
+              + "ms) is greater than max-delay (HELLO_MAX_DELAY="
+              + maxDelay.toMillis()
+              + "ms); set min-delay <= max-delay");
+    }
+    String hostname = c.getString("hostname");
+    int remotingPort = root.getInt("pekko.remote.artery.canonical.port");
+    String nodeName = c.getString("node-name");
+    return new HelloSettings(
+        roles(c.getString("roles")),
+        nodeName.isBlank() ? hostname + ":" + remotingPort : nodeName,
+        minDelay,
+        maxDelay,
+        c.getString("broadcaster.text"),
+        hostname,
+        c.getString("bind-hostname"),
+        port(
+            read(c, "http.port", "HELLO_HTTP_PORT", c::getInt, NUMBER),
+            "http.port",
+            "HELLO_HTTP_PORT"),
+        positiveInt(c, "feed.client-buffer"),
+        duration(c, "feed.keep-alive", "-"));
+  }
+
+  public boolean isBroadcaster() {
+    return roles.contains(BROADCASTER);
+  }
+
+  public boolean isReceiver() {
+    return roles.contains(RECEIVER);
+  }
+
+  static Set<String> roles(String value) {
+    Set<String> roles = new LinkedHashSet<>();
+    for (String role : value.split(",")) {
+      String trimmed = role.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      if (!KNOWN_ROLES.contains(trimmed)) {
+        throw new ConfigError(
+            "hello-cluster.roles (HELLO_ROLES) has unknown role '"
+                + trimmed
+                + "'; use broadcaster, receiver or both, comma-separated");
+      }
+      roles.add(trimmed);
+    }
+    if (roles.isEmpty()) {
+      throw new ConfigError(
+          "hello-cluster.roles (HELLO_ROLES) is empty; use broadcaster, receiver or both");
+    }
+    return Set.copyOf(roles);
+  }
+
+  /** Parses {@code host:port,host:port}; used for local mode's config discovery. */
+  static List<HostPort> contactPoints(String value) {
+    return Arrays.stream(value.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .map(HelloSettings::hostPort)
+        .toList();
+  }
+
+  private static HostPort hostPort(String s) {
+    int colon = s.lastIndexOf(':');
+    String fix = "; write each contact point as host:port, e.g. 127.0.0.1:7626";
+    if (colon <= 0 || colon == s.length() - 1) {
+      throw new ConfigError(
+          "hello-cluster.contact-points (HELLO_CONTACT_POINTS) entry '"
+              + s
+              + "' has no port"
+              + fix);
+    }
+    try {
+      int port = Integer.parseInt(s.substring(colon + 1));
+      return new HostPort(
+          s.substring(0, colon), port(port, "contact-points", "HELLO_CONTACT_POINTS"));
+    } catch (NumberFormatException e) {
+      throw new ConfigError(
+          "hello-cluster.contact-points (HELLO_CONTACT_POINTS) entry '"
+              + s
+              + "' has a port that is not a number"
+              + fix);
+    }
+  }
+
+  static int port(int port, String key, String env) {
+    if (port < 1 || port > 65535) {
+      throw new ConfigError(key + " (" + env + ") is " + port + "; use a port between 1 and 65535");
+    }
+    return port;
+  }
+
+  private static Duration duration(Config c, String key, String env) {
+    Duration d = read(c, key, env, c::getDuration, "a duration such as 1s");
+    if (d.isNegative() || d.isZero()) {
+      throw new ConfigError(
+          describe(key, env) + " is " + c.getString(key) + "; use a positive duration such as 1s");
+    }
+    return d;
+  }
+
+  private static int positiveInt(Config c, String key) {
+    int n = read(c, key, "-", c::getInt, NUMBER);
+    if (n < 1) {
+      throw new ConfigError(describe(key, "-") + " is " + n + "; use a whole number above 0");
+    }
+    return n;
+  }
+
+  private static <T> T read(
+      Config c, String key, String env, Function<String, T> getter, String expected) {
+    try {
+      return getter.apply(key);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw new ConfigError(
+          describe(key, env) + " is '" + c.getValue(key).unwrapped() + "', not " + expected);
+    }
+  }
+
+  private static String describe(String key, String env) {
+    return "hello-cluster." + key + ("-".equals(env) ? "" : " (" + env + ")");
+  }
+
+  /** A management endpoint of a node, for config discovery. */
+  public record HostPort(String host, int port) {}
+}
