@@ -19,10 +19,18 @@ public final class HelloNode {
   private HelloNode() {}
 
   /**
+   * Loads the node's configuration: {@code overrides} over {@code application.conf} (whose {@code
+   * HELLO_*} environment variables are resolved here) over every library's defaults.
+   */
+  public static Config load(Config overrides) {
+    return resolve(ConfigFactory.load(overrides.withFallback(ConfigFactory.defaultApplication())));
+  }
+
+  /**
    * Completes a loaded configuration with what HOCON cannot say from environment variables: the
    * cluster roles and, for config discovery, the list of contact points.
    */
-  public static Config resolve(Config loaded) {
+  static Config resolve(Config loaded) {
     HelloSettings settings = HelloSettings.from(loaded);
     Config overlay =
         ConfigFactory.empty()
@@ -52,7 +60,7 @@ public final class HelloNode {
     return overlay.withFallback(loaded);
   }
 
-  /** Starts a node from a configuration that {@link #resolve} has completed. */
+  /** Starts a node from a configuration that {@link #load} has completed. */
   public static ActorSystem<Void> start(Config config) {
     HelloSettings settings = HelloSettings.from(config);
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings), SYSTEM_NAME, config);

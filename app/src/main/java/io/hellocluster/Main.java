@@ -23,7 +23,7 @@ public final class Main {
   public static void main(String[] args) {
     Config config;
     try {
-      config = HelloNode.resolve(ConfigFactory.load());
+      config = HelloNode.load(ConfigFactory.empty());
       checkPortsFree(config);
     } catch (ConfigError e) {
       System.err.println("hello-cluster: " + e.getMessage());

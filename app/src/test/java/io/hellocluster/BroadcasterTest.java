@@ -1,0 +1,88 @@
+package io.hellocluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.SplittableRandom;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LogCapturingExtension.class)
+class BroadcasterTest {
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ManualTime.config()
+              .withFallback(ConfigFactory.parseString("pekko.actor.provider = local")));
+  private static final ManualTime manualTime = ManualTime.get(testKit.system());
+  private static final Duration MIN = Duration.ofSeconds(1);
+  private static final Duration MAX = Duration.ofSeconds(10);
+  private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void publishesNothingBeforeTheDrawnDelayAndOneGreetingExactlyAtIt() {
+    TestProbe<Greeting> subscriber = testKit.createTestProbe();
+    ActorRef<Topic.Command<Greeting>> topic = subscribedTopic("exact-timing", subscriber);
+    RandomDelays expected = new RandomDelays(MIN, MAX, new SplittableRandom(7));
+
+    startBroadcaster(topic, new RandomDelays(MIN, MAX, new SplittableRandom(7)), 41);
+
+    for (long seq = 42; seq < 42 + 20; seq++) {
+      Duration delay = expected.next();
+      manualTime.expectNoMessageFor(delay.minusMillis(1), subscriber);
+      manualTime.timePasses(Duration.ofMillis(1));
+      Greeting greeting = subscriber.expectMessageClass(Greeting.class);
+      assertEquals(
+          new Greeting("epoch-a", seq, "Hello world", NOW, delay.toMillis(), "node-a"), greeting);
+      subscriber.expectNoMessage(Duration.ZERO);
+    }
+  }
+
+  private void startBroadcaster(
+      ActorRef<Topic.Command<Greeting>> topic, RandomDelays delays, long lastSeq) {
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    // Time must not move before the broadcaster has scheduled its first greeting.
+    LoggingTestKit.info("Broadcaster active")
+        .expect(
+            testKit.system(),
+            () ->
+                testKit.spawn(
+                    Broadcaster.create(
+                        "Hello world",
+                        "node-a",
+                        delays,
+                        topic,
+                        new Broadcaster.Start("epoch-a", lastSeq),
+                        clock)));
+  }
+
+  private static ActorRef<Topic.Command<Greeting>> subscribedTopic(
+      String name, TestProbe<Greeting> subscriber) {
+    ActorRef<Topic.Command<Greeting>> topic = testKit.spawn(Topic.create(Greeting.class, name));
+    topic.tell(Topic.subscribe(subscriber.ref()));
+    TestProbe<Topic.TopicStats> stats = testKit.createTestProbe();
+    stats.awaitAssert(
+        () -> {
+          topic.tell(Topic.getTopicStats(stats.ref()));
+          assertEquals(1, stats.expectMessageClass(Topic.TopicStats.class).localSubscriberCount());
+          return null;
+        });
+    return topic;
+  }
+}

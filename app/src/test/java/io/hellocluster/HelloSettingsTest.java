@@ -1,0 +1,67 @@
+package io.hellocluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class HelloSettingsTest {
+
+  @Test
+  void defaultsAreTheExercisesBounds() {
+    HelloSettings settings = HelloSettings.from(HelloNode.load(ConfigFactory.empty()));
+    assertEquals(Duration.ofSeconds(1), settings.minDelay());
+    assertEquals(Duration.ofSeconds(10), settings.maxDelay());
+    assertEquals("Hello world", settings.text());
+    assertEquals(Set.of("broadcaster", "receiver"), settings.roles());
+    assertEquals("127.0.0.1:7355", settings.nodeName());
+    assertEquals(8080, settings.httpPort());
+  }
+
+  @Test
+  void rolesAndContactPointsBecomePekkoSettings() {
+    Config config =
+        HelloNode.load(
+            ConfigFactory.parseString(
+                "hello-cluster.roles = \" receiver \"\n"
+                    + "hello-cluster.contact-points = \"10.0.0.1:7626, 10.0.0.2:7627\""));
+    assertEquals(List.of("receiver"), config.getStringList("pekko.cluster.roles"));
+    List<? extends Config> endpoints =
+        config.getConfigList("pekko.discovery.config.services.hello-cluster.endpoints");
+    assertEquals(2, endpoints.size());
+    assertEquals("10.0.0.2", endpoints.get(1).getString("host"));
+    assertEquals(7627, endpoints.get(1).getInt("port"));
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "broadcaster.min-delay | 20s | min-delay (HELLO_MIN_DELAY=20000ms) is greater than max-delay",
+        "broadcaster.min-delay | 0s | hello-cluster.broadcaster.min-delay (HELLO_MIN_DELAY) is 0s",
+        "broadcaster.max-delay | -5s | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is -5s",
+        "broadcaster.max-delay | soon | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is 'soon', not a duration",
+        "roles | janitor | hello-cluster.roles (HELLO_ROLES) has unknown role 'janitor'",
+        "roles | ' , ' | hello-cluster.roles (HELLO_ROLES) is empty",
+        "http.port | 70000 | http.port (HELLO_HTTP_PORT) is 70000",
+        "http.port | eighty | hello-cluster.http.port (HELLO_HTTP_PORT) is 'eighty', not a whole number",
+        "contact-points | 127.0.0.1 | entry '127.0.0.1' has no port",
+        "contact-points | 127.0.0.1:x | entry '127.0.0.1:x' has a port that is not a number",
+      })
+  void invalidSettingsAreRefusedWithOneLineNamingTheSetting(
+      String key, String value, String message) {
+    Config overrides = ConfigFactory.parseString("hello-cluster." + key + " = \"" + value + "\"");
+    ConfigError error = assertThrows(ConfigError.class, () -> HelloNode.load(overrides));
+    assertTrue(error.getMessage().contains(message), error.getMessage());
+    assertFalse(error.getMessage().contains("\n"), "not one line: " + error.getMessage());
+  }
+}
