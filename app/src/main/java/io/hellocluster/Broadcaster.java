@@ -2,22 +2,23 @@ package io.hellocluster;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 
 /**
- * Publishes a greeting to the topic after each randomly drawn delay, numbering them from the
- * sequence it was started with. Runs as a cluster singleton, so one instance broadcasts at a time.
+ * Publishes a greeting to the topic after each randomly drawn delay. Runs as a cluster singleton,
+ * so one instance broadcasts at a time; it continues the numbering that the {@link SequenceStore}
+ * holds, and saves each seq before publishing it so a successor never reuses one.
  *
  * <p>Delivery guarantee: none beyond the topic's at-most-once; receivers bridge gaps from history.
  */
-public final class Broadcaster extends AbstractBehavior<Broadcaster.Command> {
+public final class Broadcaster {
 
   public interface Command {}
 
@@ -25,76 +26,114 @@ public final class Broadcaster extends AbstractBehavior<Broadcaster.Command> {
     INSTANCE
   }
 
-  /** Where numbering starts: the epoch to publish in and the last seq already used in it. */
-  public record Start(String epoch, long lastSeq) {}
+  private record Loaded(Optional<SequenceStore.Position> position, Throwable failure)
+      implements Command {}
+
+  private record Saved(SequenceStore.Position position, Throwable failure) implements Command {}
+
+  /** What a broadcaster says, as whom, and how it picks its waits. */
+  public record Settings(String text, String nodeName, RandomDelays delays, Clock clock) {}
 
   public static Behavior<Command> create(
-      String text,
-      String nodeName,
-      RandomDelays delays,
-      ActorRef<Topic.Command<Greeting>> topic,
-      Start start,
-      Clock clock) {
+      Settings settings, ActorRef<Topic.Command<Greeting>> topic, SequenceStore store) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers ->
-                    new Broadcaster(context, timers, text, nodeName, delays, topic, start, clock)));
+                timers -> new Broadcaster(context, timers, settings, topic, store).loading()));
   }
 
+  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final String text;
-  private final String nodeName;
-  private final RandomDelays delays;
+  private final Settings settings;
   private final ActorRef<Topic.Command<Greeting>> topic;
-  private final String epoch;
-  private final Clock clock;
-  private long lastSeq;
+  private final SequenceStore store;
   private Duration pendingDelay;
 
   private Broadcaster(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      String text,
-      String nodeName,
-      RandomDelays delays,
+      Settings settings,
       ActorRef<Topic.Command<Greeting>> topic,
-      Start start,
-      Clock clock) {
-    super(context);
+      SequenceStore store) {
+    this.context = context;
     this.timers = timers;
-    this.text = text;
-    this.nodeName = nodeName;
-    this.delays = delays;
+    this.settings = settings;
     this.topic = topic;
-    this.epoch = start.epoch();
-    this.lastSeq = start.lastSeq();
-    this.clock = clock;
+    this.store = store;
+  }
+
+  private Behavior<Command> loading() {
+    context.pipeToSelf(store.load(), Loaded::new);
+    return Behaviors.receive(Command.class).onMessage(Loaded.class, this::onLoaded).build();
+  }
+
+  private Behavior<Command> onLoaded(Loaded loaded) {
+    SequenceStore.Position start;
+    if (loaded.failure() != null) {
+      // Without a majority the last seq is unknown: a new epoch tells clients so honestly.
+      start = newEpoch();
+      context
+          .getLog()
+          .warn(
+              "Cannot read the sequence ({}), starting epoch [{}]",
+              loaded.failure().getMessage(),
+              start.epoch());
+    } else {
+      start = loaded.position().orElseGet(Broadcaster::newEpoch);
+    }
+    scheduleNext();
     context
         .getLog()
-        .info("Broadcaster active on [{}], epoch [{}] after seq [{}]", nodeName, epoch, lastSeq);
-    scheduleNext();
+        .info(
+            "Broadcaster active on [{}], epoch [{}] after seq [{}]",
+            settings.nodeName(),
+            start.epoch(),
+            start.lastSeq());
+    return waiting(start);
   }
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder().onMessage(Tick.class, tick -> onTick()).build();
+  /** Waiting for the timer; {@code last} is the position already published. */
+  private Behavior<Command> waiting(SequenceStore.Position last) {
+    return Behaviors.receive(Command.class).onMessage(Tick.class, tick -> onTick(last)).build();
   }
 
-  private Behavior<Command> onTick() {
-    lastSeq++;
+  private Behavior<Command> onTick(SequenceStore.Position last) {
+    SequenceStore.Position next = last.next();
+    context.pipeToSelf(store.save(next), (saved, failure) -> new Saved(next, failure));
+    return Behaviors.receive(Command.class).onMessage(Saved.class, this::onSaved).build();
+  }
+
+  private Behavior<Command> onSaved(Saved saved) {
+    if (saved.failure() != null) {
+      // The local replica has it and gossip spreads it; only a crash right now could lose it.
+      context
+          .getLog()
+          .warn("Publishing without a majority's confirmation: {}", saved.failure().getMessage());
+    }
+    SequenceStore.Position position = saved.position();
     Greeting greeting =
-        new Greeting(epoch, lastSeq, text, clock.instant(), pendingDelay.toMillis(), nodeName);
-    topic.tell(Topic.publish(greeting));
-    getContext()
-        .getLog()
-        .debug("Published seq [{}] after [{}] ms", lastSeq, pendingDelay.toMillis());
+        new Greeting(
+            position.epoch(),
+            position.lastSeq(),
+            settings.text(),
+            settings.clock().instant(),
+            pendingDelay.toMillis(),
+            settings.nodeName());
+    // Schedule first: once a subscriber sees this greeting, the next wait has begun.
     scheduleNext();
-    return this;
+    topic.tell(Topic.publish(greeting));
+    context
+        .getLog()
+        .debug("Published seq [{}] after [{}] ms", position.lastSeq(), greeting.delayMillis());
+    return waiting(position);
   }
 
   private void scheduleNext() {
-    pendingDelay = delays.next();
+    pendingDelay = settings.delays().next();
     timers.startSingleTimer(Tick.INSTANCE, pendingDelay);
+  }
+
+  private static SequenceStore.Position newEpoch() {
+    return new SequenceStore.Position(UUID.randomUUID().toString().substring(0, 8), 0);
   }
 }

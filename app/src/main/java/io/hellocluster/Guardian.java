@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -53,17 +52,14 @@ public final class Guardian {
 
   private static void initBroadcaster(
       ActorSystem<?> system, HelloSettings settings, ActorRef<Topic.Command<Greeting>> topic) {
-    RandomDelays delays =
-        new RandomDelays(settings.minDelay(), settings.maxDelay(), new SplittableRandom());
-    String epoch = UUID.randomUUID().toString().substring(0, 8);
-    Behavior<Broadcaster.Command> broadcaster =
-        Broadcaster.create(
+    Broadcaster.Settings broadcasting =
+        new Broadcaster.Settings(
             settings.text(),
             settings.nodeName(),
-            delays,
-            topic,
-            new Broadcaster.Start(epoch, 0),
+            new RandomDelays(settings.minDelay(), settings.maxDelay(), new SplittableRandom()),
             Clock.systemUTC());
+    Behavior<Broadcaster.Command> broadcaster =
+        Broadcaster.create(broadcasting, topic, new ReplicatedSequenceStore(system));
     ClusterSingleton.get(system)
         .init(
             SingletonActor.of(broadcaster, "broadcaster")

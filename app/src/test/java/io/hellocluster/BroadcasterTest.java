@@ -41,7 +41,8 @@ class BroadcasterTest {
     ActorRef<Topic.Command<Greeting>> topic = subscribedTopic("exact-timing", subscriber);
     RandomDelays expected = new RandomDelays(MIN, MAX, new SplittableRandom(7));
 
-    startBroadcaster(topic, new RandomDelays(MIN, MAX, new SplittableRandom(7)), 41);
+    InMemorySequenceStore store =
+        startBroadcaster(topic, new RandomDelays(MIN, MAX, new SplittableRandom(7)), 41);
 
     for (long seq = 42; seq < 42 + 20; seq++) {
       Duration delay = expected.next();
@@ -51,25 +52,41 @@ class BroadcasterTest {
       assertEquals(
           new Greeting("epoch-a", seq, "Hello world", NOW, delay.toMillis(), "node-a"), greeting);
       subscriber.expectNoMessage(Duration.ZERO);
+      assertEquals(new SequenceStore.Position("epoch-a", seq), store.last());
     }
   }
 
-  private void startBroadcaster(
+  @Test
+  void startsANewEpochWhenNoNumberingExistsYet() {
+    TestProbe<Greeting> subscriber = testKit.createTestProbe();
+    ActorRef<Topic.Command<Greeting>> topic = subscribedTopic("new-epoch", subscriber);
+    InMemorySequenceStore store = new InMemorySequenceStore(null);
+    Broadcaster.Settings settings =
+        new Broadcaster.Settings(
+            "Hello world",
+            "node-b",
+            new RandomDelays(MIN, MIN, new SplittableRandom(1)),
+            Clock.fixed(NOW, ZoneOffset.UTC));
+    LoggingTestKit.info("after seq [0]")
+        .expect(testKit.system(), () -> testKit.spawn(Broadcaster.create(settings, topic, store)));
+
+    manualTime.timePasses(MIN);
+    Greeting first = subscriber.expectMessageClass(Greeting.class);
+    assertEquals(1, first.seq());
+    assertEquals(8, first.epoch().length());
+    assertEquals(new SequenceStore.Position(first.epoch(), 1), store.last());
+  }
+
+  private static InMemorySequenceStore startBroadcaster(
       ActorRef<Topic.Command<Greeting>> topic, RandomDelays delays, long lastSeq) {
-    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    InMemorySequenceStore store =
+        new InMemorySequenceStore(new SequenceStore.Position("epoch-a", lastSeq));
+    Broadcaster.Settings settings =
+        new Broadcaster.Settings("Hello world", "node-a", delays, Clock.fixed(NOW, ZoneOffset.UTC));
     // Time must not move before the broadcaster has scheduled its first greeting.
     LoggingTestKit.info("Broadcaster active")
-        .expect(
-            testKit.system(),
-            () ->
-                testKit.spawn(
-                    Broadcaster.create(
-                        "Hello world",
-                        "node-a",
-                        delays,
-                        topic,
-                        new Broadcaster.Start("epoch-a", lastSeq),
-                        clock)));
+        .expect(testKit.system(), () -> testKit.spawn(Broadcaster.create(settings, topic, store)));
+    return store;
   }
 
   private static ActorRef<Topic.Command<Greeting>> subscribedTopic(
