@@ -18,6 +18,7 @@
   let received = 0;
   let missed = 0;
   let attempt = 0;
+  let toldToLeave = false;       // the server said "bye": reconnect at once, it is not failing
 
   function setStatus(state, text) {
     status.className = "status " + state;
@@ -62,7 +63,7 @@
     missedText.textContent = missed + " missed";
     const li = document.createElement("li");
     li.className = "gap";
-    li.textContent = n + " greeting" + (n === 1 ? "" : "s") + " missed (" + why + ")";
+    li.textContent = (n > 0 ? n + " greeting" + (n === 1 ? "" : "s") + " missed: " : "") + why;
     addItem(li);
   }
 
@@ -70,15 +71,15 @@
     const msg = JSON.parse(event.data);
     if (msg.type === "greeting") {
       if (last && msg.epoch === last.epoch && msg.seq <= last.seq) return; // already shown
-      if (last && msg.epoch === last.epoch && msg.seq > last.seq + 1) {
-        showGap(msg.seq - last.seq - 1, "not in the receiver's history");
-      }
       last = { epoch: msg.epoch, seq: msg.seq };
       showGreeting(msg);
     } else if (msg.type === "gap") {
-      showGap(msg.missed, msg.reason || "history too short");
+      showGap(msg.missed, msg.reason);
     } else if (msg.type === "reset") {
-      last = null;   // a new epoch: numbering restarted, nothing to resume from
+      showGap(0, "the whole cluster restarted; numbering starts again");
+      last = null;
+    } else if (msg.type === "bye") {
+      toldToLeave = true;
     }
   }
 
@@ -93,8 +94,9 @@
     };
     ws.onmessage = onMessage;
     ws.onclose = () => {
-      attempt++;
-      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
+      attempt = toldToLeave ? 0 : attempt + 1;
+      toldToLeave = false;
+      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
       const delay = ceiling / 2 + Math.random() * ceiling / 2;   // jitter spreads a herd
       setStatus("reconnecting", "reconnecting in " + (delay / 1000).toFixed(1) + " s…");
       setTimeout(connect, delay);

@@ -19,6 +19,7 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.BroadcastHub;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
@@ -77,10 +78,16 @@ public final class Guardian {
                 g -> false, g -> Optional.empty(), HUB_BUFFER, OverflowStrategy.dropHead())
             .toMat(BroadcastHub.of(Greeting.class, HUB_BUFFER), Keep.both())
             .run(system);
-    context.spawn(Receiver.create(topic, live.first()), "receiver");
+    // A consumer that never leaves keeps the hub draining, so clients that connect later start
+    // at the live edge rather than at greetings buffered while nobody listened.
+    live.second().runWith(Sink.ignore(), system);
+    ActorRef<Receiver.Command> receiver =
+        context.spawn(
+            Receiver.create(topic, live.first(), settings.history(), Clock.systemUTC()),
+            "receiver");
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("feed", Optional.empty());
-    FeedRoutes routes = new FeedRoutes(live.second(), settings, mapper);
-    HttpServer.start(system, routes.routes(), settings.bindHostname(), settings.httpPort());
+    FeedRoutes routes = new FeedRoutes(system, live.second(), receiver, settings, mapper);
+    HttpServer.start(system, routes, settings);
   }
 }

@@ -3,9 +3,13 @@ package io.hellocluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 
@@ -66,6 +70,28 @@ public final class HelloNode {
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings), SYSTEM_NAME, config);
     PekkoManagement.get(system).start();
     ClusterBootstrap.get(system).start();
+    leaveUnlessJoinedWithin(system, settings.joinTimeout());
     return system;
+  }
+
+  /** Why a node stops itself: it never became a cluster member. */
+  public enum JoinTimeout implements CoordinatedShutdown.Reason {
+    INSTANCE
+  }
+
+  private static void leaveUnlessJoinedWithin(ActorSystem<?> system, Duration timeout) {
+    AtomicBoolean joined = new AtomicBoolean();
+    Cluster.get(system).registerOnMemberUp(() -> joined.set(true));
+    system
+        .scheduler()
+        .scheduleOnce(
+            timeout,
+            () -> {
+              if (!joined.get()) {
+                system.log().error("Not a cluster member after {}, shutting down", timeout);
+                CoordinatedShutdown.get(system).runAll(JoinTimeout.INSTANCE);
+              }
+            },
+            system.executionContext());
   }
 }

@@ -23,7 +23,12 @@ public record HelloSettings(
     String bindHostname,
     int httpPort,
     int clientBuffer,
-    Duration keepAlive) {
+    Duration keepAlive,
+    Receiver.HistoryBounds history,
+    int maxConnections,
+    Set<String> allowedOrigins,
+    Duration drainDelay,
+    Duration joinTimeout) {
 
   public static final String BROADCASTER = "broadcaster";
   public static final String RECEIVER = "receiver";
@@ -58,8 +63,18 @@ public record HelloSettings(
             read(c, "http.port", "HELLO_HTTP_PORT", c::getInt, NUMBER),
             "http.port",
             "HELLO_HTTP_PORT"),
-        positiveInt(c, "feed.client-buffer"),
-        duration(c, "feed.keep-alive", "-"));
+        positiveInt(c, "feed.client-buffer", "-"),
+        duration(c, "feed.keep-alive", "-"),
+        new Receiver.HistoryBounds(
+            positiveInt(c, "feed.history-size", "HELLO_HISTORY_SIZE"),
+            duration(c, "feed.history-age", "HELLO_HISTORY_AGE")),
+        positiveInt(c, "feed.max-connections", "HELLO_MAX_CONNECTIONS"),
+        Arrays.stream(c.getString("feed.allowed-origins").split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet()),
+        nonNegativeDuration(c, "shutdown.drain-delay", "HELLO_DRAIN_DELAY"),
+        duration(c, "join-timeout", "HELLO_JOIN_TIMEOUT"));
   }
 
   public boolean isBroadcaster() {
@@ -140,10 +155,19 @@ public record HelloSettings(
     return d;
   }
 
-  private static int positiveInt(Config c, String key) {
-    int n = read(c, key, "-", c::getInt, NUMBER);
+  private static Duration nonNegativeDuration(Config c, String key, String env) {
+    Duration d = read(c, key, env, c::getDuration, "a duration such as 1s");
+    if (d.isNegative()) {
+      throw new ConfigError(
+          describe(key, env) + " is " + c.getString(key) + "; use zero or a positive duration");
+    }
+    return d;
+  }
+
+  private static int positiveInt(Config c, String key, String env) {
+    int n = read(c, key, env, c::getInt, NUMBER);
     if (n < 1) {
-      throw new ConfigError(describe(key, "-") + " is " + n + "; use a whole number above 0");
+      throw new ConfigError(describe(key, env) + " is " + n + "; use a whole number above 0");
     }
     return n;
   }

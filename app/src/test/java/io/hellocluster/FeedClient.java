@@ -32,6 +32,11 @@ final class FeedClient implements AutoCloseable {
   /** Completes with the close code when the server closes the connection. */
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
+  /** WebSocket pings the server sent (the JDK answers each with a pong by itself). */
+  final java.util.concurrent.atomic.AtomicInteger pings =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private volatile WebSocket webSocket;
   private final AutoCloseable connection;
 
   private FeedClient(java.util.function.Function<FeedClient, AutoCloseable> connect) {
@@ -39,11 +44,30 @@ final class FeedClient implements AutoCloseable {
   }
 
   static FeedClient webSocket(String uri) {
-    return new FeedClient(client -> client.openWebSocket(URI.create(uri)));
+    return webSocket(uri, java.util.Map.of());
+  }
+
+  /** Opens a WebSocket with extra request headers, e.g. an Origin. */
+  static FeedClient webSocket(String uri, java.util.Map<String, String> headers) {
+    return new FeedClient(client -> client.openWebSocket(URI.create(uri), headers));
+  }
+
+  /** Sends a text frame, as clients are not supposed to. */
+  void send(String text) {
+    webSocket.sendText(text, true).join();
+  }
+
+  /** Sends a binary frame, as clients are not supposed to. */
+  void sendBinary(byte[] data) {
+    webSocket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
   }
 
   static FeedClient serverSentEvents(String uri) {
-    return new FeedClient(client -> client.openEventStream(URI.create(uri)));
+    return serverSentEvents(HttpRequest.newBuilder(URI.create(uri)).build());
+  }
+
+  static FeedClient serverSentEvents(HttpRequest request) {
+    return new FeedClient(client -> client.openEventStream(request));
   }
 
   /** Waits for the next message, failing the test when none comes in time. */
@@ -68,17 +92,21 @@ final class FeedClient implements AutoCloseable {
     return received;
   }
 
-  private AutoCloseable openWebSocket(URI uri) {
-    WebSocket ws =
-        HTTP.newWebSocketBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .buildAsync(uri, new Listener())
-            .join();
-    return () -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+  private AutoCloseable openWebSocket(URI uri, java.util.Map<String, String> headers) {
+    WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+    headers.forEach(builder::header);
+    WebSocket ws = builder.buildAsync(uri, new Listener()).join();
+    webSocket = ws;
+    return () -> {
+      if (!ws.isOutputClosed()) {
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+      }
+      ws.abort();
+    };
   }
 
-  private AutoCloseable openEventStream(URI uri) {
-    HttpRequest request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build();
+  private AutoCloseable openEventStream(HttpRequest request) {
+    URI uri = request.uri();
     HttpResponse<InputStream> response;
     try {
       response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -152,6 +180,12 @@ final class FeedClient implements AutoCloseable {
       }
       ws.request(1);
       return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket ws, java.nio.ByteBuffer message) {
+      pings.incrementAndGet();
+      return WebSocket.Listener.super.onPing(ws, message);
     }
 
     @Override

@@ -23,8 +23,12 @@ import org.apache.pekko.cluster.typed.Cluster;
 final class TestNodes implements AutoCloseable {
   private static final Duration FORMATION_TIMEOUT = Duration.ofSeconds(60);
 
-  /** One node to start: its roles and, for receivers, nothing else to choose. */
-  record Spec(String name, String roles) {}
+  /** One node to start: its name, roles and any extra HOCON settings of its own. */
+  record Spec(String name, String roles, String extraConfig) {
+    Spec(String name, String roles) {
+      this(name, roles, "");
+    }
+  }
 
   /** A started node and the ports it listens on. */
   record Node(String name, ActorSystem<Void> system, int httpPort, int managementPort) {
@@ -51,27 +55,30 @@ final class TestNodes implements AutoCloseable {
       for (int i = 0; i < specs.length; i++) {
         int[] p = ports.get(i);
         Config overrides =
-            ConfigFactory.parseString(
-                String.join(
-                    "\n",
-                    "hello-cluster.hostname = \"127.0.0.1\"",
-                    "hello-cluster.roles = \"" + specs[i].roles() + "\"",
-                    "hello-cluster.node-name = \"" + specs[i].name() + "\"",
-                    "hello-cluster.contact-points = \"" + contactPoints + "\"",
-                    "hello-cluster.broadcaster.min-delay = " + minDelay,
-                    "hello-cluster.broadcaster.max-delay = " + maxDelay,
-                    "hello-cluster.http.port = " + p[2],
-                    "pekko.remote.artery.canonical.port = " + p[0],
-                    "pekko.management.http.port = " + p[1],
-                    "pekko.management.cluster.bootstrap.contact-point-discovery {",
-                    "  service-name = \"" + service + "\"",
-                    "  discovery-method = config",
-                    "  required-contact-point-nr = " + specs.length,
-                    "  stable-margin = 1s",
-                    "}",
-                    // The test JVM outlives its clusters.
-                    "pekko.coordinated-shutdown.exit-jvm = off",
-                    "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"));
+            ConfigFactory.parseString(specs[i].extraConfig())
+                .withFallback(
+                    ConfigFactory.parseString(
+                        String.join(
+                            "\n",
+                            "hello-cluster.hostname = \"127.0.0.1\"",
+                            "hello-cluster.roles = \"" + specs[i].roles() + "\"",
+                            "hello-cluster.node-name = \"" + specs[i].name() + "\"",
+                            "hello-cluster.contact-points = \"" + contactPoints + "\"",
+                            "hello-cluster.broadcaster.min-delay = " + minDelay,
+                            "hello-cluster.broadcaster.max-delay = " + maxDelay,
+                            "hello-cluster.http.port = " + p[2],
+                            "pekko.remote.artery.canonical.port = " + p[0],
+                            "pekko.management.http.port = " + p[1],
+                            "pekko.management.cluster.bootstrap.contact-point-discovery {",
+                            "  service-name = \"" + service + "\"",
+                            "  discovery-method = config",
+                            "  required-contact-point-nr = " + specs.length,
+                            "  stable-margin = 1s",
+                            "}",
+                            "hello-cluster.shutdown.drain-delay = 0s",
+                            // The test JVM outlives its clusters.
+                            "pekko.coordinated-shutdown.exit-jvm = off",
+                            "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on")));
         ActorSystem<Void> system = HelloNode.start(HelloNode.load(overrides));
         cluster.nodes.add(new Node(specs[i].name(), system, p[2], p[1]));
       }
