@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.hellocluster.tools.kube.MockKubernetesApi;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;

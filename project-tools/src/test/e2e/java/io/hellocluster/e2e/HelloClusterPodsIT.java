@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.hellocluster.e2e.ClusterHttp.Members;
 import io.hellocluster.e2e.FeedClient.Greeting;
+import io.hellocluster.tools.chart.RenderedChart;
+import io.hellocluster.tools.kube.MockKubernetesApi;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -113,10 +115,10 @@ class HelloClusterPodsIT {
     String loaded = loadedImage(podman.run("load", "--quiet", "--input", property("e2e.image")));
     LOG.info("Loaded [{}] in {}", loaded, since(loading));
 
-    RenderedChart chart = RenderedChart.render(Path.of(property("e2e.chart")), RELEASE, NAMESPACE);
+    RenderedChart chart = RenderedChart.render(RELEASE, NAMESPACE);
     api = MockKubernetesApi.start();
     Path serviceAccount = writeServiceAccount(api.certificate());
-    assignPods(chart.deployments());
+    assignPods(chart.all(Deployment.class));
     readDelays(pods.get(0));
 
     Map<String, String> serviceEnv =

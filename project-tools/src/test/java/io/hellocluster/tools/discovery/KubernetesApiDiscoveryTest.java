@@ -14,19 +14,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.http.Dispatcher;
-import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.hellocluster.HelloNode;
 import io.hellocluster.tools.chart.RenderedChart;
-import java.net.InetAddress;
+import io.hellocluster.tools.kube.MockKubernetesApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +31,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -85,7 +75,7 @@ class KubernetesApiDiscoveryTest {
   @TempDir static Path secrets;
 
   private static RenderedChart chart;
-  private static KubernetesMockServer api;
+  private static MockKubernetesApi api;
   private static KubernetesClient client;
   private static final List<Node> nodes = new ArrayList<>();
 
@@ -97,10 +87,10 @@ class KubernetesApiDiscoveryTest {
     chart =
         RenderedChart.render(
             RELEASE, NS, Map.of("broadcaster.replicas", 1, "receiver.replicas", 2));
-    api = startApi(InetAddress.getByName(host), Integer.parseInt(port));
-    client = api.createClient();
+    api = MockKubernetesApi.start(host, Integer.parseInt(port));
+    client = api.client();
     Path token = Files.writeString(secrets.resolve("token"), "not-checked-by-the-mock");
-    Path ca = Path.of(api.getSelfSignedCertificate().certificatePath());
+    Path ca = api.certificate();
 
     Map<String, String> goodPods = new LinkedHashMap<>();
     goodPods.put("127.0.0.2", BROADCASTER);
@@ -142,12 +132,9 @@ class KubernetesApiDiscoveryTest {
       throw new AssertionError("nodes did not terminate in " + TERMINATION_TIMEOUT, e);
     } finally {
       nodes.clear();
-      if (client != null) {
-        client.close();
-        client = null;
-      }
+      client = null;
       if (api != null) {
-        api.shutdown();
+        api.close();
         api = null;
       }
     }
@@ -195,7 +182,7 @@ class KubernetesApiDiscoveryTest {
     assertEquals(Set.of("127.0.0.2:7626", "127.0.0.3:7626", "127.0.0.4:7626"), targets);
 
     // What the chart's Role allows: listing pods in the release's namespace, by label.
-    RecordedRequest request = api.getLastRequest();
+    RecordedRequest request = api.lastRequest();
     assertEquals("GET", request.getMethod());
     String selector =
         RenderedChart.env(container(chart.deployment(RECEIVER)), "HELLO_POD_LABEL_SELECTOR")
@@ -314,40 +301,6 @@ class KubernetesApiDiscoveryTest {
     test.put("pekko.coordinated-shutdown.exit-jvm", "off");
     test.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     return ConfigFactory.parseMap(test).withFallback(ConfigFactory.parseMap(env));
-  }
-
-  /** The mock, in CRUD mode, answering with the content type Pekko's HTTP client insists on. */
-  private static KubernetesMockServer startApi(InetAddress host, int port) {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    Dispatcher crud = new JsonContentType(new KubernetesMixedDispatcher(responses));
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(Serialization.jsonMapper()), new MockWebServer(), responses, crud, true);
-    server.start(host, port);
-    return server;
-  }
-
-  /** fabric8's CRUD dispatcher sends JSON without a Content-Type, which Pekko refuses. */
-  private static final class JsonContentType extends Dispatcher {
-    private final Dispatcher delegate;
-
-    JsonContentType(Dispatcher delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public MockResponse dispatch(RecordedRequest request) {
-      MockResponse response = delegate.dispatch(request);
-      if (response.header("Content-Type") == null) {
-        response.setHeader("Content-Type", "application/json");
-      }
-      return response;
-    }
-
-    @Override
-    public void shutdown() {
-      delegate.shutdown();
-    }
   }
 
   private static void awaitAllUp() throws InterruptedException {

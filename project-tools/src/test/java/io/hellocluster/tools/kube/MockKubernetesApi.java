@@ -1,4 +1,4 @@
-package io.hellocluster.e2e;
+package io.hellocluster.tools.kube;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
@@ -15,12 +15,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 
 /**
- * A Kubernetes API server stand-in on 127.0.0.1 over HTTPS: fabric8's mock in CRUD mode, holding
- * the Pod objects that the nodes' Kubernetes API discovery lists. It checks no token and enforces
- * no RBAC; its self-signed certificate covers {@code localhost} and {@code 127.0.0.1} only.
+ * A Kubernetes API server stand-in over HTTPS: fabric8's mock in CRUD mode, holding the Pod objects
+ * that the nodes' Kubernetes API discovery lists. It checks no token and enforces no RBAC; its
+ * self-signed certificate covers {@code localhost} and {@code 127.0.0.1} only.
  */
-final class MockKubernetesApi implements AutoCloseable {
-  static final String HOST = "127.0.0.1";
+public final class MockKubernetesApi implements AutoCloseable {
+  public static final String HOST = "127.0.0.1";
 
   private final KubernetesMockServer server;
   private final NamespacedKubernetesClient client;
@@ -30,7 +30,13 @@ final class MockKubernetesApi implements AutoCloseable {
     this.client = server.createClient();
   }
 
-  static MockKubernetesApi start() {
+  /** Starts on {@link #HOST} at a free port. */
+  public static MockKubernetesApi start() {
+    return start(HOST, 0);
+  }
+
+  /** Starts on {@code host} at {@code port}, or at a free port if it is 0. */
+  public static MockKubernetesApi start(String host, int port) {
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
@@ -39,28 +45,38 @@ final class MockKubernetesApi implements AutoCloseable {
             new JsonContentType(new KubernetesCrudDispatcher()),
             true);
     try {
-      server.init(InetAddress.getByName(HOST), 0);
+      server.init(InetAddress.getByName(host), port);
     } catch (UnknownHostException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalArgumentException("cannot resolve " + host, e);
     }
     return new MockKubernetesApi(server);
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
   /** The server certificate as PEM, which the nodes trust as their service account's CA. */
-  Path certificate() {
+  public Path certificate() {
     return Path.of(server.getSelfSignedCertificate().certificatePath());
   }
 
-  void createPod(Pod pod) {
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+  /** A client of this server, for the objects it holds. */
+  public NamespacedKubernetesClient client() {
+    return client;
+  }
+
+  /** The request the server answered last. */
+  public RecordedRequest lastRequest() throws InterruptedException {
+    return server.getLastRequest();
+  }
+
+  public Pod createPod(Pod pod) {
+    return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
   }
 
   /** Like a deletion without a grace period: the pod is gone from every later listing at once. */
-  void deletePod(String namespace, String name) {
+  public void deletePod(String namespace, String name) {
     client.pods().inNamespace(namespace).withName(name).delete();
   }
 
