@@ -49,9 +49,13 @@ readonly MEMBERS_TIMEOUT_S="${HELLO_MEMBERS_TIMEOUT:-180}"
 readonly URL_TIMEOUT_S="${HELLO_URL_TIMEOUT:-60}"
 readonly POLL_INTERVAL_S="${HELLO_POLL_INTERVAL:-2}"
 
-# Helm fetched when none is installed. The checksums match those published with the release
-# (https://get.helm.sh/helm-v3.16.2-<os>-<arch>.tar.gz.sha256sum), cross-checked in several
-# public projects that pin this version; they were not recomputed from the archives here.
+# Helm fetched when none is installed, and the sha256 of each release archive
+# helm-v3.16.2-<os>-<arch>.tar.gz (Helm publishes it beside the archive, as .sha256sum).
+# Not recomputed from the archives: get.helm.sh was out of reach where they were checked. On
+# 2026-12-04 each full digest was looked up in an index of public source code and found pinned
+# for the same archive by two unrelated projects: garden-io/garden
+# (core/src/plugins/kubernetes/helm/helm-cli.ts) and ohno-cloud/rules_helm
+# (private/versions.bzl). The two Linux ones also match several CI scripts and a Nix package.
 readonly HELM_VERSION="v3.16.2"
 readonly HELM_SHA256_LINUX_AMD64="9318379b847e333460d33d291d4c088156299a26cd93d570a7f5d0c36e50b5bb"
 readonly HELM_SHA256_LINUX_ARM64="1888301aeb7d08a03b6d9f4d2b73dcd09b89c41577e80e3455c113629fc657a4"
