@@ -175,8 +175,9 @@ print_diagnostics() {
 # ERR trap: reports the failed command, prints diagnostics once the cluster exists, exits.
 on_error() {
   local status=$? line=$1
-  # Subshells inherit the trap (errtrace); only the main shell reports.
-  if [[ "${BASHPID}" != "$$" ]]; then
+  # Subshells inherit the trap (errtrace); only the main shell reports. BASH_SUBSHELL rather
+  # than BASHPID, which macOS's bash 3.2 lacks (and nounset would then abort here).
+  if ((BASH_SUBSHELL > 0)); then
     exit "${status}"
   fi
   trap - ERR
