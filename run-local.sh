@@ -151,7 +151,10 @@ start_node() {
     "HELLO_REQUIRED_CONTACT_POINTS=${nodes}"
   )
   [[ -z "${http_port}" ]] || settings+=("HELLO_HTTP_PORT=${http_port}")
-  env "${settings[@]}" java -Xmx256m -jar "${APP_JAR}" > >(sed -u "s/^/[${name}] /") 2>&1 &
+  # The prefixer ignores Ctrl-C, which reaches the whole process group, so that the nodes'
+  # shutdown lines still get printed.
+  env "${settings[@]}" java -Xmx256m -jar "${APP_JAR}" \
+    > >(trap '' INT && exec sed -u "s/^/[${name}] /") 2>&1 &
   PIDS+=("$!")
   NAMES+=("${name}")
 }
@@ -186,7 +189,8 @@ wait_ready() {
     for i in "${!PIDS[@]}"; do
       kill -0 "${PIDS[$i]}" 2>/dev/null \
         || die "${NAMES[$i]} exited during start-up (see its error above)"
-      if curl -fsS -o /dev/null "http://${HOST}:$((MANAGEMENT_PORT + i))/ready" 2>/dev/null; then
+      # Bounded: a foreign process on the port may accept and never answer.
+      if curl -fsS --max-time 2 -o /dev/null "http://${HOST}:$((MANAGEMENT_PORT + i))/ready" 2>/dev/null; then
         ready=$((ready + 1))
       fi
     done

@@ -240,7 +240,7 @@ not_called() {
   grep -qx 'HELLO_MANAGEMENT_PORT=27628' "${env_r2}"
   grep -qx 'HELLO_HTTP_PORT=28081' "${env_r2}"
   grep -qx 'HELLO_DISCOVERY_METHOD=config' "${env_r2}"
-  called '^curl -fsS -o /dev/null http://127.0.0.1:27628/ready$'
+  called '^curl -fsS --max-time 2 -o /dev/null http://127.0.0.1:27628/ready$'
   grep -qF 'http://127.0.0.1:28080/' "${OUT}"
   grep -qF 'http://127.0.0.1:28081/' "${OUT}"
   grep -qF '[receiver-1] stub node receiver-1 started' "${OUT}"
