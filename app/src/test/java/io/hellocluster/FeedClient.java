@@ -13,11 +13,15 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +39,19 @@ final class FeedClient implements AutoCloseable {
   /** WebSocket pings the server sent (the JDK answers each with a pong by itself). */
   final java.util.concurrent.atomic.AtomicInteger pings =
       new java.util.concurrent.atomic.AtomicInteger();
+
+  /** SSE heartbeats: comment lines and events without data, which carry no message. */
+  final java.util.concurrent.atomic.AtomicInteger heartbeats =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The SSE {@code retry:} field of the last event of each type that carried one. */
+  final Map<String, Long> retryByType = new ConcurrentHashMap<>();
+
+  /** When each message arrived, in arrival order, for measuring gaps and latencies. */
+  final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+
+  /** A message and the wall-clock time it was read off the connection. */
+  record Arrival(JsonNode message, Instant at) {}
 
   private volatile WebSocket webSocket;
   private final AutoCloseable connection;
@@ -82,6 +99,15 @@ final class FeedClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
     }
+  }
+
+  /** When {@code message}, one this client received, arrived. */
+  Instant arrivalOf(JsonNode message) {
+    return arrivals.stream()
+        .filter(a -> a.message() == message)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("not received by this client: " + message))
+        .at();
   }
 
   List<JsonNode> next(int count, Duration eachTimeout) {
@@ -136,27 +162,43 @@ final class FeedClient implements AutoCloseable {
         new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
       String line;
       String event = "message";
+      Long retry = null;
+      boolean anyField = false;
       StringBuilder data = new StringBuilder();
       while ((line = lines.readLine()) != null) {
         if (line.startsWith("event:")) {
           event = line.substring(6).trim();
         } else if (line.startsWith("data:")) {
           data.append(line.substring(5).trim());
+        } else if (line.startsWith("retry:")) {
+          retry = Long.parseLong(line.substring(6).trim());
         } else if (line.isEmpty() && data.length() > 0) {
           JsonNode json = JSON.readTree(data.toString());
           if (!event.equals(json.path("type").asText())) {
             closed.completeExceptionally(
                 new AssertionError("SSE event type " + event + " but JSON " + json));
           }
-          messages.add(json);
+          if (retry != null) {
+            retryByType.put(event, retry);
+          }
+          received(json);
           event = "message";
+          retry = null;
           data.setLength(0);
+        } else if (line.isEmpty() && anyField) {
+          heartbeats.incrementAndGet();
         }
+        anyField = !line.isEmpty();
       }
       closed.complete(-1);
     } catch (IOException e) {
       closed.complete(-1);
     }
+  }
+
+  private void received(JsonNode message) {
+    arrivals.add(new Arrival(message, Instant.now()));
+    messages.add(message);
   }
 
   @Override
@@ -172,7 +214,7 @@ final class FeedClient implements AutoCloseable {
       text.append(data);
       if (last) {
         try {
-          messages.add(JSON.readTree(text.toString()));
+          received(JSON.readTree(text.toString()));
         } catch (IOException e) {
           closed.completeExceptionally(new AssertionError("not JSON: " + text, e));
         }
