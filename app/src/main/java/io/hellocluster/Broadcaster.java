@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  * holds, and saves each seq before publishing it so a successor never reuses one.
  *
  * <p>Delivery guarantee: none beyond the topic's at-most-once; receivers bridge gaps from history.
+ * A broadcaster that cannot get a seq confirmed by a majority publishes nothing until it can, so
+ * the broadcaster stranded in a partition's minority stays silent until it is downed.
  */
 public final class Broadcaster {
 
@@ -100,15 +102,24 @@ public final class Broadcaster {
   private Behavior<Command> onTick(SequenceStore.Position last) {
     SequenceStore.Position next = last.next();
     context.pipeToSelf(store.save(next), (saved, failure) -> new Saved(next, failure));
-    return Behaviors.receive(Command.class).onMessage(Saved.class, this::onSaved).build();
+    return Behaviors.receive(Command.class)
+        .onMessage(Saved.class, saved -> onSaved(last, saved))
+        .build();
   }
 
-  private Behavior<Command> onSaved(Saved saved) {
+  private Behavior<Command> onSaved(SequenceStore.Position last, Saved saved) {
     if (saved.failure() != null) {
-      // The local replica has it and gossip spreads it; only a crash right now could lose it.
+      // Without a majority this node may be on the minority side of a partition, where the
+      // majority's broadcaster would never learn this seq and would use it again: stay silent.
       context
           .getLog()
-          .warn("Publishing without a majority's confirmation: {}", saved.failure().getMessage());
+          .warn(
+              "Not publishing seq [{}] that no majority confirmed ({}); retrying after the next"
+                  + " delay",
+              saved.position().lastSeq(),
+              saved.failure().getMessage());
+      scheduleNext();
+      return waiting(last);
     }
     SequenceStore.Position position = saved.position();
     Greeting greeting =

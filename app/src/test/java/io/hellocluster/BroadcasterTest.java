@@ -77,6 +77,35 @@ class BroadcasterTest {
     assertEquals(new SequenceStore.Position(first.epoch(), 1), store.last());
   }
 
+  @Test
+  void publishesNothingForASeqNoMajorityConfirmedAndTriesItAgainAfterTheNextDelay() {
+    TestProbe<Greeting> subscriber = testKit.createTestProbe();
+    ActorRef<Topic.Command<Greeting>> topic = subscribedTopic("no-majority", subscriber);
+    RandomDelays expected = new RandomDelays(MIN, MAX, new SplittableRandom(11));
+    InMemorySequenceStore store =
+        startBroadcaster(topic, new RandomDelays(MIN, MAX, new SplittableRandom(11)), 41);
+    store.failNextSaves(1);
+
+    Duration first = expected.next();
+    manualTime.expectNoMessageFor(first.minusMillis(1), subscriber);
+    LoggingTestKit.warn("Not publishing seq [42]")
+        .expect(testKit.system(), () -> advance(Duration.ofMillis(1)));
+    subscriber.expectNoMessage(Duration.ZERO);
+    assertEquals(new SequenceStore.Position("epoch-a", 41), store.last());
+
+    Duration second = expected.next();
+    manualTime.expectNoMessageFor(second.minusMillis(1), subscriber);
+    manualTime.timePasses(Duration.ofMillis(1));
+    Greeting retried = subscriber.expectMessageClass(Greeting.class);
+    assertEquals(42, retried.seq(), "the seq that failed is used, not skipped");
+    assertEquals(second.toMillis(), retried.delayMillis());
+  }
+
+  private static Void advance(Duration d) {
+    manualTime.timePasses(d);
+    return null;
+  }
+
   private static InMemorySequenceStore startBroadcaster(
       ActorRef<Topic.Command<Greeting>> topic, RandomDelays delays, long lastSeq) {
     InMemorySequenceStore store =
