@@ -40,7 +40,7 @@ final class FeedClient implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicInteger pings =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  /** SSE heartbeats: comment lines and events without data, which carry no message. */
+  /** SSE heartbeats: events without data (Pekko's) or comment lines, which carry no message. */
   final java.util.concurrent.atomic.AtomicInteger heartbeats =
       new java.util.concurrent.atomic.AtomicInteger();
 
