@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -217,6 +218,64 @@ class FeedResilienceTest {
         assertTrue(lastMessage(c).get("type").asText().equals("bye"), "no bye before close");
       }
       flood.exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+      List<JsonNode> after = bystander.next(10, WAIT);
+      assertEquals(seq(before) + 1, seq(after.get(0)));
+      assertConsecutiveGreetings(after);
+      assertFalse(bystander.closed.isDone());
+    }
+  }
+
+  @Test
+  void serverSentEventsFromAnEarlierEpochAreToldTheNumberingRestarted() throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(cluster.node("receiver-1").httpBase() + "/events"))
+            .header("Last-Event-ID", "0badcafe:41")
+            .build();
+    try (FeedClient client = FeedClient.serverSentEvents(request)) {
+      JsonNode reset = client.next(WAIT);
+      assertEquals("reset", reset.get("type").asText(), reset.toString());
+      assertEquals("0badcafe", reset.get("previousEpoch").asText());
+      JsonNode greeting = client.next(WAIT);
+      assertEquals("greeting", greeting.get("type").asText());
+      assertEquals(reset.get("epoch").asText(), greeting.get("epoch").asText());
+    }
+  }
+
+  @Test
+  void oversizedTextFramesAreSaidGoodbyeAndTheOthersNoticeNothing() throws Exception {
+    int port = cluster.node("receiver-1").httpPort();
+    try (FeedClient bystander = FeedClient.webSocket(feed("receiver-1", ""));
+        FeedClient huge = FeedClient.webSocket(feed("receiver-1", ""));
+        RawWebSocket endless = RawWebSocket.open(port, "/feed", 64 * 1024)) {
+      JsonNode before = bystander.next(WAIT);
+      huge.next(WAIT);
+      // One real 16 MiB text frame, and one that announces a terabyte and never ends: neither
+      // may be buffered whole, and neither may hold up the feed.
+      CompletableFuture<Void> sending =
+          CompletableFuture.runAsync(() -> huge.send("x".repeat(16 << 20)));
+      endless.sendHeader(RawWebSocket.TEXT, 1L << 40, true);
+      CompletableFuture<Void> streaming =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < 64; i++) {
+                    endless.sendPayload(new byte[16 * 1024]);
+                  }
+                } catch (IOException closedByServer) {
+                  // Expected once the server has said goodbye.
+                }
+              });
+
+      assertEquals(1000, huge.closed.get(10, TimeUnit.SECONDS));
+      assertEquals("bye", lastMessage(huge).get("type").asText());
+      RawWebSocket.Received got = endless.readUntilEnd(WAIT);
+      assertEquals("close frame", got.ending(), got.toString());
+      assertEquals(1000, got.closeCode());
+      String last = got.texts().get(got.texts().size() - 1);
+      assertTrue(last.contains("\"type\":\"bye\""), last);
+      sending.exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+      streaming.get(10, TimeUnit.SECONDS);
+
       List<JsonNode> after = bystander.next(10, WAIT);
       assertEquals(seq(before) + 1, seq(after.get(0)));
       assertConsecutiveGreetings(after);
