@@ -143,11 +143,14 @@ public final class FeedRoutes extends AllDirectives {
     Source<Greeting, NotUsed> missed =
         since.isEmpty()
             ? Source.empty()
-            // Asked lazily, after the live subscription exists, so nothing falls between them.
             : Source.lazyCompletionStage(this::history).mapConcat(greetings -> greetings);
+    // This source is built for one client and materialized once, so its Backfill is its own.
+    Backfill backfill = new Backfill(since, this::history);
     Source<FeedMessage, NotUsed> greetings =
         missed
             .concat(live.buffer(settings.clientBuffer(), OverflowStrategy.fail()))
+            .mapAsync(1, backfill::fill)
+            .mapConcat(filled -> filled)
             .statefulMapConcat(
                 () -> {
                   Continuity continuity = new Continuity(since, settings.nodeName());
