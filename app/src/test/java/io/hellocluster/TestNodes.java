@@ -9,10 +9,15 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -83,6 +88,7 @@ final class TestNodes implements AutoCloseable {
         cluster.nodes.add(new Node(specs[i].name(), system, p[2], p[1]));
       }
       cluster.awaitAllUp();
+      cluster.awaitReceiversSubscribed(specs);
       return cluster;
     } catch (RuntimeException | Error e) {
       cluster.close();
@@ -115,6 +121,51 @@ final class TestNodes implements AutoCloseable {
     }
     throw new AssertionError(
         "cluster of " + nodes.size() + " did not form in " + FORMATION_TIMEOUT);
+  }
+
+  /**
+   * Subscriptions reach the broadcaster's topic through the receptionist some time after the
+   * cluster formed, and greetings published before that are lost to the late receiver, so tests
+   * that compare receivers start only once every broadcaster-role node knows every receiver's topic
+   * instance.
+   */
+  private void awaitReceiversSubscribed(Spec... specs) {
+    long receivers = Arrays.stream(specs).filter(s -> s.roles().contains("receiver")).count();
+    Instant deadline = Instant.now().plus(FORMATION_TIMEOUT);
+    for (Spec spec : specs) {
+      if (!spec.roles().contains("broadcaster")) {
+        continue;
+      }
+      ActorSystem<Void> system = node(spec.name()).system();
+      while (topicInstances(system) < receivers) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new AssertionError(
+              spec.name() + " did not see " + receivers + " subscribed receivers in time");
+        }
+        sleep(Duration.ofMillis(100));
+      }
+    }
+  }
+
+  private static int topicInstances(ActorSystem<Void> system) {
+    Duration timeout = Duration.ofSeconds(3);
+    try {
+      ActorRef<Topic.Command<Greeting>> topic =
+          Adapter.toTyped(
+              system
+                  .classicSystem()
+                  .actorSelection("/user/greetings-topic")
+                  .resolveOne(timeout)
+                  .toCompletableFuture()
+                  .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      return AskPattern.<Topic.Command<Greeting>, Topic.TopicStats>ask(
+              topic, Topic::getTopicStats, timeout, system.scheduler())
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .topicInstanceCount();
+    } catch (Exception e) {
+      throw new AssertionError("cannot read the greetings topic's stats", e);
+    }
   }
 
   @Override
