@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The {@code hello-cluster} block of the configuration, read and validated once at start. Every
@@ -34,6 +35,7 @@ public record HelloSettings(
   public static final String RECEIVER = "receiver";
   private static final Set<String> KNOWN_ROLES = Set.of(BROADCASTER, RECEIVER);
   private static final String NUMBER = "a whole number";
+  private static final Pattern UNITLESS = Pattern.compile("[+-]?[0-9.]+");
 
   /** Reads {@code hello-cluster.*} from a fully resolved configuration. */
   public static HelloSettings from(Config root) {
@@ -147,7 +149,7 @@ public record HelloSettings(
   }
 
   private static Duration duration(Config c, String key, String env) {
-    Duration d = read(c, key, env, c::getDuration, "a duration such as 1s");
+    Duration d = readDuration(c, key, env);
     if (d.isNegative() || d.isZero()) {
       throw new ConfigError(
           describe(key, env) + " is " + c.getString(key) + "; use a positive duration such as 1s");
@@ -156,12 +158,25 @@ public record HelloSettings(
   }
 
   private static Duration nonNegativeDuration(Config c, String key, String env) {
-    Duration d = read(c, key, env, c::getDuration, "a duration such as 1s");
+    Duration d = readDuration(c, key, env);
     if (d.isNegative()) {
       throw new ConfigError(
           describe(key, env) + " is " + c.getString(key) + "; use zero or a positive duration");
     }
     return d;
+  }
+
+  /**
+   * HOCON reads a bare number as milliseconds, so HELLO_MAX_DELAY=10 would mean 10 ms where a
+   * person means 10 s: a unit is required.
+   */
+  private static Duration readDuration(Config c, String key, String env) {
+    String raw = String.valueOf(c.getValue(key).unwrapped()).trim();
+    if (UNITLESS.matcher(raw).matches()) {
+      throw new ConfigError(
+          describe(key, env) + " is '" + raw + "' without a unit; write e.g. " + raw + "s");
+    }
+    return read(c, key, env, c::getDuration, "a duration such as 1s");
   }
 
   private static int positiveInt(Config c, String key, String env) {

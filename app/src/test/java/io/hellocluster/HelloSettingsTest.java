@@ -49,6 +49,8 @@ class HelloSettingsTest {
         "broadcaster.min-delay | 20s | min-delay (HELLO_MIN_DELAY=20000ms) is greater than max-delay",
         "broadcaster.min-delay | 0s | hello-cluster.broadcaster.min-delay (HELLO_MIN_DELAY) is 0s",
         "broadcaster.max-delay | -5s | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is -5s",
+        "broadcaster.max-delay | 10 | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is '10' without a unit; write e.g. 10s",
+        "shutdown.drain-delay | 5 | hello-cluster.shutdown.drain-delay (HELLO_DRAIN_DELAY) is '5' without a unit",
         "broadcaster.max-delay | soon | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is 'soon', not a duration",
         "roles | janitor | hello-cluster.roles (HELLO_ROLES) has unknown role 'janitor'",
         "roles | ' , ' | hello-cluster.roles (HELLO_ROLES) is empty",
