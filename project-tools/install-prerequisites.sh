@@ -4,7 +4,8 @@
 # the end-to-end test of the image and chart. Does nothing when all are present.
 #
 # Usage: project-tools/install-prerequisites.sh
-# Runs apt-get as root, or through sudo otherwise. Debian 12 / Ubuntu 22.04+ package names.
+# Runs apt-get as root, or through sudo otherwise. Debian 12 (bookworm) package names; also
+# installs a JDK 17 when no javac is on PATH.
 
 set -o errexit -o nounset -o pipefail
 
@@ -22,6 +23,10 @@ readonly PACKAGES=(
 
 missing_packages() {
   local p
+  # The build needs a JDK; any 17+ on PATH will do, so one is installed only when none is there.
+  if ! command -v javac >/dev/null; then
+    echo openjdk-17-jdk-headless
+  fi
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q "install ok installed" \
       || echo "${p}"
