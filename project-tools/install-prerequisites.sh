@@ -14,7 +14,7 @@ readonly PACKAGES=(
   chromium chromium-driver
   # Script tests.
   shellcheck bats
-  # End-to-end tests: real containers without a Docker daemon (see shared/CONTAINER-LAB.md).
+  # End-to-end tests: real containers without a Docker daemon, and debootstrap for their base.
   podman buildah skopeo umoci runc slirp4netns uidmap containernetworking-plugins netavark
   aardvark-dns catatonit debootstrap iptables
   # Used by run-local.sh to wait for readiness.

@@ -51,12 +51,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Issue #4: the real image and the real chart, end to end, without a Kubernetes cluster. Every pod
- * the chart's Deployments ask for (default values) runs as a podman container made from its
- * rendered pod spec, on the host network at a loopback address of its own; a mock API server holds
- * their Pod objects, so the nodes' unmodified Kubernetes API discovery forms the cluster. Faults
- * are real signals to real containers: SIGKILL for a crash, SIGTERM and the grace period for a
- * rollout. The steps run in order, each on the state the previous one left.
+ * The real image and the real chart, end to end, without a Kubernetes cluster. Every pod the
+ * chart's Deployments ask for (default values) runs as a podman container made from its rendered
+ * pod spec, on the host network at a loopback address of its own; a mock API server holds their Pod
+ * objects, so the nodes' unmodified Kubernetes API discovery forms the cluster. Faults are real
+ * signals to real containers: SIGKILL for a crash, SIGTERM and the grace period for a rollout. The
+ * steps run in order, each on the state the previous one left.
  *
  * <p>Limitations: there is no kubelet (a killed pod is not replaced, probes gate only this test),
  * no Service, kube-proxy or cluster DNS, and the mock API server enforces no RBAC.
