@@ -41,15 +41,7 @@ class BroadcasterFailoverTest {
 
   @BeforeAll
   static void startCluster() {
-    String faults = NetworkFaults.NODE_CONFIG;
-    cluster =
-        TestNodes.start(
-            "100ms",
-            MAX_DELAY.toMillis() + "ms",
-            new TestNodes.Spec("broadcaster-1", "broadcaster", faults),
-            new TestNodes.Spec("broadcaster-2", "broadcaster", faults),
-            new TestNodes.Spec("receiver-1", "receiver", faults),
-            new TestNodes.Spec("receiver-2", "receiver", faults));
+    cluster = NetworkFaults.startCluster(2, 2, MAX_DELAY);
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package io.hellocluster;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
@@ -42,6 +43,22 @@ final class NetworkFaults {
   private static final ThrottlerTransportAdapter.Direction BOTH_WAYS = bothWays();
 
   private NetworkFaults() {}
+
+  /**
+   * Starts {@code broadcasters} broadcaster-role and {@code receivers} receiver-role nodes, all
+   * with {@link #NODE_CONFIG}, greeting every 100 ms to {@code maxDelay}.
+   */
+  static TestNodes startCluster(int broadcasters, int receivers, Duration maxDelay) {
+    List<TestNodes.Spec> specs = new ArrayList<>();
+    for (int i = 1; i <= broadcasters; i++) {
+      specs.add(new TestNodes.Spec("broadcaster-" + i, "broadcaster", NODE_CONFIG));
+    }
+    for (int i = 1; i <= receivers; i++) {
+      specs.add(new TestNodes.Spec("receiver-" + i, "receiver", NODE_CONFIG));
+    }
+    return TestNodes.start(
+        "100ms", maxDelay.toMillis() + "ms", specs.toArray(TestNodes.Spec[]::new));
+  }
 
   /**
    * The longest a cluster may go without greetings when the broadcaster's node is lost without

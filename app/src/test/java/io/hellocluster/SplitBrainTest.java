@@ -41,16 +41,7 @@ class SplitBrainTest {
 
   @BeforeAll
   static void startCluster() {
-    String faults = NetworkFaults.NODE_CONFIG;
-    cluster =
-        TestNodes.start(
-            "100ms",
-            MAX_DELAY.toMillis() + "ms",
-            new TestNodes.Spec("broadcaster-1", "broadcaster", faults),
-            new TestNodes.Spec("broadcaster-2", "broadcaster", faults),
-            new TestNodes.Spec("receiver-1", "receiver", faults),
-            new TestNodes.Spec("receiver-2", "receiver", faults),
-            new TestNodes.Spec("receiver-3", "receiver", faults));
+    cluster = NetworkFaults.startCluster(2, 3, MAX_DELAY);
   }
 
   @AfterAll
