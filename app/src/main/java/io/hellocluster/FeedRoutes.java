@@ -164,7 +164,13 @@ public final class FeedRoutes extends AllDirectives {
         .watchTermination(
             (mat, done) -> {
               connections.incrementAndGet();
-              done.whenComplete((ok, failure) -> connections.decrementAndGet());
+              done.whenComplete(
+                  (ok, failure) -> {
+                    connections.decrementAndGet();
+                    // Completing it releases what anyOf hung on the node-wide shutdown future;
+                    // otherwise every closed stream stays reachable until the node stops.
+                    end.complete(FeedMessage.Bye.of("closed"));
+                  });
               return mat;
             });
   }
