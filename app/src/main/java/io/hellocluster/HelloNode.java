@@ -20,6 +20,12 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 public final class HelloNode {
   public static final String SYSTEM_NAME = "hello-cluster";
 
+  /**
+   * Connections beyond the feed's cap for the page, its assets and clients' idle keep-alive
+   * connections: Pekko HTTP's own default limit, so that a small feed cap never starves them.
+   */
+  static final int PAGE_CONNECTIONS = 1024;
+
   private HelloNode() {}
 
   /**
@@ -40,7 +46,12 @@ public final class HelloNode {
         ConfigFactory.empty()
             .withValue(
                 "pekko.cluster.roles",
-                ConfigValueFactory.fromIterable(List.copyOf(settings.roles())));
+                ConfigValueFactory.fromIterable(List.copyOf(settings.roles())))
+            // Pekko HTTP accepts only 1024 connections by default, below the feed's own cap; the
+            // headroom serves the page and its assets when the feed is full.
+            .withValue(
+                "pekko.http.server.max-connections",
+                ConfigValueFactory.fromAnyRef(settings.maxConnections() + PAGE_CONNECTIONS));
     String bootstrap = "pekko.management.cluster.bootstrap.contact-point-discovery.";
     if ("config".equals(loaded.getString(bootstrap + "discovery-method"))) {
       List<HelloSettings.HostPort> points =

@@ -35,6 +35,10 @@ class HelloSettingsTest {
                 "hello-cluster.roles = \" receiver \"\n"
                     + "hello-cluster.contact-points = \"10.0.0.1:7626, 10.0.0.2:7627\""));
     assertEquals(List.of("receiver"), config.getStringList("pekko.cluster.roles"));
+    assertEquals(
+        HelloSettings.from(config).maxConnections() + HelloNode.PAGE_CONNECTIONS,
+        config.getInt("pekko.http.server.max-connections"),
+        "Pekko HTTP's own connection limit stays above the feed's cap");
     List<? extends Config> endpoints =
         config.getConfigList("pekko.discovery.config.services.hello-cluster.endpoints");
     assertEquals(2, endpoints.size());
