@@ -42,6 +42,7 @@ public final class HelloNode {
    */
   static Config resolve(Config loaded) {
     HelloSettings settings = HelloSettings.from(loaded);
+    HelloSettings.checkBootstrap(loaded);
     Config overlay =
         ConfigFactory.empty()
             .withValue(
@@ -79,9 +80,10 @@ public final class HelloNode {
   public static ActorSystem<Void> start(Config config) {
     HelloSettings settings = HelloSettings.from(config);
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings), SYSTEM_NAME, config);
+    // Armed first: a bootstrap that fails as it starts must still end in a shutdown.
+    leaveUnlessJoinedWithin(system, settings.joinTimeout());
     PekkoManagement.get(system).start();
     ClusterBootstrap.get(system).start();
-    leaveUnlessJoinedWithin(system, settings.joinTimeout());
     return system;
   }
 

@@ -37,6 +37,17 @@ public record HelloSettings(
   private static final String NUMBER = "a whole number";
   private static final Pattern UNITLESS = Pattern.compile("[+-]?[0-9.]+");
 
+  /** The longest delay Pekko's scheduler accepts (2^31 - 1 ticks of 10 ms), rounded down. */
+  private static final Duration LONGEST = Duration.ofDays(248);
+
+  /**
+   * The drain delay must fit in pekko.coordinated-shutdown.phases.before-service-unbind.timeout (20
+   * s) with room for the clients' goodbyes, or they never get their "bye".
+   */
+  private static final Duration LONGEST_DRAIN = Duration.ofSeconds(15);
+
+  private static final Set<String> DISCOVERY_METHODS = Set.of("config", "kubernetes-api");
+
   /** Reads {@code hello-cluster.*} from a fully resolved configuration. */
   public static HelloSettings from(Config root) {
     Config c = root.getConfig("hello-cluster");
@@ -75,7 +86,7 @@ public record HelloSettings(
             .map(String::trim)
             .filter(s -> !s.isEmpty())
             .collect(java.util.stream.Collectors.toUnmodifiableSet()),
-        nonNegativeDuration(c, "shutdown.drain-delay", "HELLO_DRAIN_DELAY"),
+        drainDelay(c),
         duration(c, "join-timeout", "HELLO_JOIN_TIMEOUT"));
   }
 
@@ -176,7 +187,49 @@ public record HelloSettings(
       throw new ConfigError(
           describe(key, env) + " is '" + raw + "' without a unit; write e.g. " + raw + "s");
     }
-    return read(c, key, env, c::getDuration, "a duration such as 1s");
+    Duration d = read(c, key, env, c::getDuration, "a duration such as 1s");
+    if (d.compareTo(LONGEST) > 0) {
+      throw new ConfigError(
+          describe(key, env) + " is " + raw + "; Pekko's timers reach at most 248 days");
+    }
+    return d;
+  }
+
+  private static Duration drainDelay(Config c) {
+    Duration d = nonNegativeDuration(c, "shutdown.drain-delay", "HELLO_DRAIN_DELAY");
+    if (d.compareTo(LONGEST_DRAIN) > 0) {
+      throw new ConfigError(
+          "hello-cluster.shutdown.drain-delay (HELLO_DRAIN_DELAY) is "
+              + c.getString("shutdown.drain-delay")
+              + "; use at most 15s, or raise"
+              + " pekko.coordinated-shutdown.phases.before-service-unbind.timeout with it");
+    }
+    return d;
+  }
+
+  /** Checks the bootstrap settings that environment variables set, before Pekko reads them. */
+  static void checkBootstrap(Config root) {
+    String path = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    String method = root.getString(path + "discovery-method");
+    if (!DISCOVERY_METHODS.contains(method)) {
+      throw new ConfigError(
+          "discovery method (HELLO_DISCOVERY_METHOD) is '"
+              + method
+              + "'; use config (local) or kubernetes-api (in pods)");
+    }
+    String key = path + "required-contact-point-nr";
+    int required;
+    try {
+      required = root.getInt(key);
+    } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+      required = 0;
+    }
+    if (required < 1) {
+      throw new ConfigError(
+          "required contact points (HELLO_REQUIRED_CONTACT_POINTS) is '"
+              + root.getValue(key).unwrapped()
+              + "'; use a whole number above 0");
+    }
   }
 
   private static int positiveInt(Config c, String key, String env) {

@@ -34,17 +34,37 @@ public final class Main {
       System.exit(EXIT_CONFIG);
       return;
     }
-    HelloNode.start(config);
+    try {
+      HelloNode.start(config);
+    } catch (RuntimeException e) {
+      // Pekko may already run threads that would keep a half-started node alive.
+      System.err.println("hello-cluster: cannot start: " + e.getMessage());
+      System.exit(EXIT_CONFIG);
+    }
   }
 
   /** Binding fails deep inside Pekko with a long trace; checking first gives one clear line. */
   static void checkPortsFree(Config config) {
     HelloSettings settings = HelloSettings.from(config);
     Map<String, Integer> ports = new LinkedHashMap<>();
-    ports.put("HELLO_REMOTING_PORT", config.getInt("pekko.remote.artery.canonical.port"));
-    ports.put("HELLO_MANAGEMENT_PORT", config.getInt("pekko.management.http.port"));
+    ports.put(
+        "HELLO_REMOTING_PORT",
+        HelloSettings.port(
+            config.getInt("pekko.remote.artery.canonical.port"),
+            "pekko.remote.artery.canonical.port",
+            "HELLO_REMOTING_PORT"));
+    ports.put(
+        "HELLO_MANAGEMENT_PORT",
+        HelloSettings.port(
+            config.getInt("pekko.management.http.port"),
+            "pekko.management.http.port",
+            "HELLO_MANAGEMENT_PORT"));
     if (settings.isReceiver()) {
       ports.put("HELLO_HTTP_PORT", settings.httpPort());
+    }
+    if (ports.values().stream().distinct().count() < ports.size()) {
+      throw new ConfigError(
+          "two of " + ports + " are the same port; give each of these settings its own port");
     }
     ports.forEach((env, port) -> checkPortFree(settings.bindHostname(), port, env));
   }

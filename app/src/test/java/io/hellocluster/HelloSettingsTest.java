@@ -46,6 +46,27 @@ class HelloSettingsTest {
     assertEquals(7627, endpoints.get(1).getInt("port"));
   }
 
+  @Test
+  void invalidBootstrapSettingsAreRefusedWithOneLineNamingTheVariable() {
+    String path = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    ConfigError method =
+        assertThrows(
+            ConfigError.class,
+            () -> HelloNode.load(ConfigFactory.parseString(path + "discovery-method = bogus")));
+    assertTrue(method.getMessage().contains("(HELLO_DISCOVERY_METHOD) is 'bogus'"));
+    ConfigError required =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                HelloNode.load(
+                    ConfigFactory.parseString(path + "required-contact-point-nr = \"abc\"")));
+    assertTrue(required.getMessage().contains("(HELLO_REQUIRED_CONTACT_POINTS) is 'abc'"));
+    // Environment variables arrive as strings, as the chart renders this one.
+    Config fromEnv =
+        HelloNode.load(ConfigFactory.parseString(path + "required-contact-point-nr = \"4\""));
+    assertEquals(4, fromEnv.getInt(path + "required-contact-point-nr"));
+  }
+
   @ParameterizedTest(name = "{0} = {1}")
   @CsvSource(
       delimiter = '|',
@@ -55,6 +76,8 @@ class HelloSettingsTest {
         "broadcaster.max-delay | -5s | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is -5s",
         "broadcaster.max-delay | 10 | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is '10' without a unit; write e.g. 10s",
         "shutdown.drain-delay | 5 | hello-cluster.shutdown.drain-delay (HELLO_DRAIN_DELAY) is '5' without a unit",
+        "broadcaster.max-delay | 300d | max-delay (HELLO_MAX_DELAY) is 300d; Pekko's timers reach at most 248 days",
+        "shutdown.drain-delay | 30s | drain-delay (HELLO_DRAIN_DELAY) is 30s; use at most 15s",
         "broadcaster.max-delay | soon | hello-cluster.broadcaster.max-delay (HELLO_MAX_DELAY) is 'soon', not a duration",
         "roles | janitor | hello-cluster.roles (HELLO_ROLES) has unknown role 'janitor'",
         "roles | ' , ' | hello-cluster.roles (HELLO_ROLES) is empty",

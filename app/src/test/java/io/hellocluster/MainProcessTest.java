@@ -52,6 +52,35 @@ class MainProcessTest {
     }
   }
 
+  @Test
+  void anOutOfRangeOrSharedPortStopsStartupWithOneLine() throws Exception {
+    Result outOfRange = runMain(Map.of("HELLO_REMOTING_PORT", "70000"));
+    assertEquals(2, outOfRange.exitCode());
+    assertEquals(List.of(), outOfRange.stderrLines().subList(1, outOfRange.stderrLines().size()));
+    assertTrue(outOfRange.stderrLines().get(0).contains("(HELLO_REMOTING_PORT) is 70000"));
+    String port = String.valueOf(TestNodes.freePort());
+    Result shared = runMain(Map.of("HELLO_REMOTING_PORT", port, "HELLO_HTTP_PORT", port));
+    assertEquals(2, shared.exitCode());
+    assertEquals(1, shared.stderrLines().size(), shared.stderrLines().toString());
+    assertTrue(shared.stderrLines().get(0).contains("are the same port"));
+  }
+
+  @Test
+  void aNodeWhoseBootstrapCannotWorkShutsDownAfterTheJoinTimeout() throws Exception {
+    // Outside a pod there is no service-account CA certificate for Kubernetes API discovery:
+    // bootstrap fails as it starts, and the node must not linger alive but never ready.
+    Result result =
+        runMain(
+            Map.of(
+                "HELLO_DISCOVERY_METHOD", "kubernetes-api",
+                "HELLO_JOIN_TIMEOUT", "5s",
+                "HELLO_HTTP_PORT", String.valueOf(TestNodes.freePort()),
+                "HELLO_REMOTING_PORT", String.valueOf(TestNodes.freePort()),
+                "HELLO_MANAGEMENT_PORT", String.valueOf(TestNodes.freePort())));
+    // runMain fails the test if the node is still running 60 s after its 5 s join timeout.
+    assertTrue(result.exitCode() >= 0, "exited by itself with " + result.exitCode());
+  }
+
   private record Result(int exitCode, List<String> stderrLines) {}
 
   private static Result runMain(Map<String, String> env) throws IOException, InterruptedException {
