@@ -16,7 +16,8 @@
 #   HTTP_PORT      the first receiver's HTTP port, the next ones counting up (default 18080)
 #   REMOTING_PORT, MANAGEMENT_PORT   the first node's Pekko ports (defaults 17355 and 17626)
 #   HELLO_MIN_DELAY, HELLO_MAX_DELAY   bounds of the wait between greetings (100ms, 200ms)
-#   BENCH_HEAP     the benchmark JVM's maximum heap (default 2g)
+#   BENCH_HEAP     the benchmark JVM's maximum heap (default 4g; the JDK's WebSocket client keeps
+#                  about 150 KB per connection)
 #   BENCH_OUT      where reports and the cluster log go (default project-tools/target/bench)
 #   READY_TIMEOUT  seconds to wait for every node to be ready (default 120)
 #   SKIP_BUILD=1   reuse the last build
@@ -38,7 +39,7 @@ HTTP_PORT="${HTTP_PORT:-18080}"
 REMOTING_PORT="${REMOTING_PORT:-17355}"
 MANAGEMENT_PORT="${MANAGEMENT_PORT:-17626}"
 READY_TIMEOUT="${READY_TIMEOUT:-120}"
-BENCH_HEAP="${BENCH_HEAP:-2g}"
+BENCH_HEAP="${BENCH_HEAP:-4g}"
 BENCH_OUT="${BENCH_OUT:-${TOOLS}/target/bench}"
 export HELLO_MIN_DELAY="${HELLO_MIN_DELAY:-100ms}"
 export HELLO_MAX_DELAY="${HELLO_MAX_DELAY:-200ms}"
@@ -152,7 +153,6 @@ main() {
   if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     usage
     if [[ -d "${TOOLS}/target/lib" ]]; then
-      echo
       java -cp "${CLASSPATH_GLOB}" "${MAIN_CLASS}" --help
     else
       echo "(FeedBench's own options are listed here once it has been built.)"

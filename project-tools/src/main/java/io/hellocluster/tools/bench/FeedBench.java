@@ -229,7 +229,7 @@ public final class FeedBench implements Callable<Integer> {
               new Report.Settings(clients, rampRate, maxPending, windowSeconds, ioThreads),
               machine(before, connected, end, windowSeconds),
               connectionTotals(summaries, rampSeconds),
-              greetingTotals(summaries, windowSeconds, measurements.numberedInWindow()),
+              greetingTotals(summaries, windowSeconds, measurements.broadcastPerSecond()),
               Report.Latency.of(windowLatency),
               Report.Latency.of(rampLatency),
               orderingTotals(summaries, measurements),
@@ -495,7 +495,8 @@ public final class FeedBench implements Callable<Integer> {
       Optional<ProcFiles.ProcessSample> end,
       double windowSeconds) {
     Double cpu = null;
-    if (connected.isPresent() && end.isPresent() && windowSeconds > 0) {
+    // A window cut short (no client open) gives no meaningful CPU share.
+    if (connected.isPresent() && end.isPresent() && windowSeconds >= 1) {
       long ticks = end.get().cpuTicks() - connected.get().cpuTicks();
       cpu = 100.0 * ticks / ProcFiles.TICKS_PER_SECOND / windowSeconds;
     }
@@ -568,7 +569,7 @@ public final class FeedBench implements Callable<Integer> {
   }
 
   static Report.Greetings greetingTotals(
-      List<FeedConnection.Summary> summaries, double windowSeconds, long published) {
+      List<FeedConnection.Summary> summaries, double windowSeconds, double broadcastPerSecond) {
     long[] perClient =
         summaries.stream()
             .filter(s -> s.state() == FeedConnection.State.CLOSED)
@@ -580,7 +581,8 @@ public final class FeedBench implements Callable<Integer> {
         inWindow,
         summaries.stream().mapToLong(FeedConnection.Summary::received).sum(),
         windowSeconds > 0 ? inWindow / windowSeconds : 0,
-        published,
+        broadcastPerSecond,
+        Math.round(broadcastPerSecond * windowSeconds),
         perClient.length == 0 ? 0 : perClient[0],
         perClient.length == 0 ? 0 : perClient[perClient.length / 2],
         perClient.length == 0 ? 0 : perClient[perClient.length - 1],

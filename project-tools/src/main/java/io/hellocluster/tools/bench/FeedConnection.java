@@ -279,7 +279,10 @@ final class FeedConnection implements WebSocket.Listener {
     if (measurements.inWindow()) {
       inWindow++;
     }
-    measurements.greeting(event.seq(), ChronoUnit.MICROS.between(sentAt, arrival));
+    measurements.greeting(
+        event.seq(),
+        ChronoUnit.MICROS.between(Instant.EPOCH, sentAt),
+        ChronoUnit.MICROS.between(sentAt, arrival));
   }
 
   /** A short, groupable reason: the HTTP status of a refused upgrade, or the kind of failure. */

@@ -18,12 +18,18 @@ final class Measurements {
   private final LongAdder greetingsInWindow = new LongAdder();
   private final LongAccumulator lowestInWindow = new LongAccumulator(Math::min, Long.MAX_VALUE);
   private final LongAccumulator highestInWindow = new LongAccumulator(Math::max, 0);
+  private final LongAccumulator earliestSentInWindow =
+      new LongAccumulator(Math::min, Long.MAX_VALUE);
+  private final LongAccumulator latestSentInWindow = new LongAccumulator(Math::max, Long.MIN_VALUE);
   private final AtomicLong totalGreetings = new AtomicLong();
   private volatile boolean inWindow;
   private volatile boolean stopping;
 
-  /** Records one greeting's latency; a negative one (clocks disagree) counts as 0. */
-  void greeting(long seq, long latencyMicros) {
+  /**
+   * Records one greeting: its seq, when it was sent (microseconds since the epoch) and its latency;
+   * a negative latency (clocks disagree) counts as 0.
+   */
+  void greeting(long seq, long sentAtMicros, long latencyMicros) {
     if (latencyMicros < 0) {
       belowZero.increment();
       latencyMicros = 0;
@@ -34,6 +40,8 @@ final class Measurements {
       greetingsInWindow.increment();
       lowestInWindow.accumulate(seq);
       highestInWindow.accumulate(seq);
+      earliestSentInWindow.accumulate(sentAtMicros);
+      latestSentInWindow.accumulate(sentAtMicros);
     }
   }
 
@@ -63,13 +71,18 @@ final class Measurements {
   }
 
   /**
-   * How many greetings were numbered from the first to the last that arrived in the window: what a
-   * client connected throughout should have received, give or take those in flight at its edges.
-   * Meaningless across an epoch change.
+   * The broadcaster's rate, in greetings per second, from the lowest and highest seq that arrived
+   * in the window and their send times (seq grows with sentAt). Unlike counting the seqs in the
+   * window, a few clients far behind do not inflate it. Zero when fewer than two arrived;
+   * meaningless across an epoch change.
    */
-  long numberedInWindow() {
+  double broadcastPerSecond() {
     long lowest = lowestInWindow.get();
-    return lowest == Long.MAX_VALUE ? 0 : highestInWindow.get() - lowest + 1;
+    long span = latestSentInWindow.get() - earliestSentInWindow.get();
+    if (lowest == Long.MAX_VALUE || span <= 0) {
+      return 0;
+    }
+    return (highestInWindow.get() - lowest) / (span / 1e6);
   }
 
   long greetingsInWindow() {

@@ -54,14 +54,15 @@ record Report(
 
   /**
    * Greetings received: in the window, and over the whole run; per client in the window, over the
-   * clients open at its end; and how many the broadcaster numbered from the first to the last
-   * greeting that arrived in the window, which each such client should have got.
+   * clients open at its end; and the rate at which the broadcaster sent them (see {@link
+   * Measurements#broadcastPerSecond()}), times the window: what each such client should have got.
    */
   record Greetings(
       long inWindow,
       long total,
       double perSecondInWindow,
-      long publishedInWindow,
+      double broadcastPerSecond,
+      long broadcastInWindow,
       long perClientMin,
       long perClientMedian,
       long perClientMax,

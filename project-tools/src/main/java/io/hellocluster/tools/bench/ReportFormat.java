@@ -27,7 +27,7 @@ final class ReportFormat {
           "dropped",
           "open_at_end",
           "greetings_in_window",
-          "published_in_window",
+          "broadcast_per_s",
           "per_client_min",
           "per_client_max",
           "p50_ms",
@@ -103,8 +103,13 @@ final class ReportFormat {
         line(
             "greetings",
             fmt(
-                "%d in the window (%.0f/s), %d in all; %d numbered in the window",
-                g.inWindow(), g.perSecondInWindow(), g.total(), g.publishedInWindow())));
+                "%d in the window (%.0f/s), %d in all; the broadcaster sent %s/s (%d in the"
+                    + " window)",
+                g.inWindow(),
+                g.perSecondInWindow(),
+                g.total(),
+                number(g.broadcastPerSecond()),
+                g.broadcastInWindow())));
     lines.add(
         line(
             "  per client",
@@ -164,7 +169,7 @@ final class ReportFormat {
             c.dropped(),
             c.openAtEnd(),
             g.inWindow(),
-            g.publishedInWindow(),
+            number(g.broadcastPerSecond()),
             g.perClientMin(),
             g.perClientMax(),
             number(l.p50()),

@@ -28,7 +28,7 @@ class ReportFormatTest {
               Map.of("HTTP 503", 10),
               Map.of("closed by the server with 1011", 2),
               Map.of("ws://127.0.0.1:18080/feed", 494, "ws://127.0.0.1:18081/feed", 494)),
-          new Report.Greetings(395_000, 420_000, 6583.3, 400, 398, 400, 401, 0),
+          new Report.Greetings(395_000, 420_000, 6583.3, 6.67, 400, 398, 400, 401, 0),
           new Report.Latency(395_000, 1.234, 2.01, 5.67, 9.87, 12.3, 1.4),
           new Report.Latency(25_000, 20.5, 80, 150, 300, 450, 40),
           new Report.Ordering(1, 0, 3, 7, 0, 2, 5, 0, 0, 0),
@@ -47,6 +47,7 @@ class ReportFormatTest {
     assertTrue(text.contains("p50 1.23  p90 2.01  p99 5.67  p99.9 9.87  max 12.3"), text);
     assertTrue(text.contains("1 out of order, 0 duplicates, 3 gaps (7 missing)"), text);
     assertTrue(text.contains("2 gap notices (5 missed)"), text);
+    assertTrue(text.contains("the broadcaster sent 6.67/s (400 in the window)"), text);
     assertTrue(text.contains("receiver-1 (pid 111): RSS 100 MB before, 200 MB connected"), text);
     assertTrue(text.contains("load 3.11 4.64 4.13 at start"), text);
     assertTrue(text.contains("in the window 87% busy, CPU pressure 42%"), text);
@@ -63,6 +64,7 @@ class ReportFormatTest {
     }
     assertEquals("1000", values.get("clients"));
     assertEquals("10", values.get("refused"));
+    assertEquals("6.67", values.get("broadcast_per_s"));
     assertEquals("5.67", values.get("p99_ms"));
     assertEquals("9.87", values.get("p999_ms"));
     assertEquals("7", values.get("missing"));
